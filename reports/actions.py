@@ -36,7 +36,9 @@ def _refresh_search_text(report):
 def _save_photos(report, photos, kind, written):
     """Store the processed photos, noting each file name so a rollback can remove it."""
     for processed in photos:
-        photo = Photo(report=report, kind=kind)
+        photo = Photo(
+            report=report, kind=kind, width=processed.width, height=processed.height
+        )
         photo.image.save("photo.jpg", ContentFile(processed.display), save=False)
         written.append(photo.image.name)
         photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
@@ -68,6 +70,8 @@ def submit_report(reporter, *, submission_key, photos=(), **fields):
         if name in fields:
             fields[name] = nfc(fields[name].strip())
     report = Report(reporter=reporter, submission_key=submission_key, **fields)
+    # The category's agency triages it; receiving may route it elsewhere.
+    report.agency = report.category.default_agency
     _refresh_search_text(report)
     try:
         with _files_removed_on_failure() as written, transaction.atomic():
@@ -77,7 +81,10 @@ def submit_report(reporter, *, submission_key, photos=(), **fields):
             stats.record_change(report, dict.fromkeys(stats.StatCell.COUNTS, 0))
     except IntegrityError:
         # A second tap raced the first one past the check above.
-        return Report.objects.get(reporter=reporter, submission_key=submission_key)
+        first = Report.objects.filter(reporter=reporter, submission_key=submission_key)
+        if not first.exists():
+            raise
+        return first.get()
     transaction.on_commit(lambda: notify.report_submitted(report))
     return report
 

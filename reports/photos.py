@@ -27,6 +27,7 @@ pillow_heif.register_heif_opener()
 
 _BYTES_PER_MB = 1024 * 1024
 _WHITE = (255, 255, 255, 255)
+_JPEG_FAMILY = frozenset({"JPEG", "MPO"})
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 
 
@@ -48,7 +49,7 @@ def process_photo(fileobj) -> ProcessedPhoto:
         source_format = image.format
         _check_format(source_format)
         _check_pixels(image.size)
-        if source_format == "JPEG":
+        if source_format in _JPEG_FAMILY:
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
             # bigger than the display size: much faster and less memory.
             image.draft(None, _fitted_size(image.size, DISPLAY_MAX_SIDE))
@@ -174,9 +175,10 @@ def _check_pixels(size: tuple[int, int]):
 
 
 def _decode_fully(image: Image.Image):
-    """Decode every pixel of frame 0 so truncated data is caught now."""
+    """Decode every pixel of the opened frame so truncated data is caught now."""
+    # Image.open leaves animations on frame 0 and HEIF on its primary image,
+    # which is the picture the citizen took.
     try:
-        image.seek(0)
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels_error() from exc

@@ -229,6 +229,7 @@ def statistics(request):
     for row in by_month:
         row["label"] = row["month"].strftime("%m/%Y")
     chart_data = {
+        "labels": {"received": _("Received"), "resolved": _("Resolved")},
         "months": {
             "labels": [row["label"] for row in by_month],
             "received": [row["received"] for row in by_month],
