@@ -119,7 +119,8 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalog first; then Vietnamese for the libraries that lack it.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-vendor"]
 FORMAT_MODULE_PATH = ["cthainguyen.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
