@@ -43,14 +43,6 @@ class CappedPaginator(Paginator):
         return number_format(self.count, force_grouping=True)
 
 
-def scoped_get_object(model_admin, request, object_id, from_field=None):
-    """Return the object from the admin's scoped queryset, or raise Http404."""
-    obj = admin.ModelAdmin.get_object(model_admin, request, object_id, from_field)
-    if obj is None:
-        raise Http404
-    return obj
-
-
 def _folded_pks(queryset, search_term, *attributes):
     """Return the pks of the rows whose folded attributes contain every word.
 
@@ -240,7 +232,12 @@ class AgencyAdmin(admin.ModelAdmin):
             return agencies.filter(pk=profile.agency_id)
         return agencies
 
-    get_object = scoped_get_object
+    def get_object(self, request, object_id, from_field=None):
+        # An outsider learns nothing: 404, not the admin's "may have been deleted".
+        agency = super().get_object(request, object_id, from_field)
+        if agency is None:
+            raise Http404
+        return agency
 
     def get_readonly_fields(self, request, obj=None):
         if is_province_admin(request.user):
@@ -259,4 +256,3 @@ class AgencyAdmin(admin.ModelAdmin):
             return queryset, False
         pks = _folded_pks(queryset, search_term, "name", "short_name")
         return queryset.filter(pk__in=pks), False
-

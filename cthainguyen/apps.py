@@ -8,13 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
+    default = True
     name = "cthainguyen"
     verbose_name = _("Portal")
 
     def ready(self):
         from cthainguyen.roles import sync_role_permissions
 
-        post_migrate.connect(sync_role_permissions, dispatch_uid="sync_role_permissions")
+        post_migrate.connect(
+            sync_role_permissions, dispatch_uid="sync_role_permissions"
+        )
 
 
 class PortalAdminConfig(SimpleAdminConfig):

@@ -37,7 +37,9 @@ def env_int(name, default):
     try:
         return int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}")
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, not {raw!r}"
+        ) from None
 
 
 def env_list(name, default=()):

@@ -1,6 +1,10 @@
 """The shared core: people, the province's administrative units and its agencies."""
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -82,7 +86,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             except ValueError:
                 raise ValidationError(
                     {"phone": _("Enter a valid phone number, for example 0912345678.")}
-                )
+                ) from None
         else:
             self.phone = None
 
@@ -172,7 +176,11 @@ class StaffProfile(models.Model):
         User, on_delete=models.CASCADE, related_name="staff_profile"
     )
     agency = models.ForeignKey(
-        Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT
+        Agency,
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     ward = models.ForeignKey(
         Ward, verbose_name=_("commune"), null=True, blank=True, on_delete=models.PROTECT

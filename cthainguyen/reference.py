@@ -1,6 +1,7 @@
 """Reference data that every installation starts with."""
 
-from vietnam_provinces import Province, Ward as SourceWard
+from vietnam_provinces import Province
+from vietnam_provinces import Ward as SourceWard
 
 PROVINCE_NAME = "Thái Nguyên"
 
@@ -39,7 +40,10 @@ AGENCIES = [
     ("Sở Nông nghiệp và Môi trường tỉnh Thái Nguyên", "Sở NN&MT"),
     ("Công an tỉnh Thái Nguyên", "Công an tỉnh"),
     ("Công ty Điện lực Thái Nguyên", "Điện lực Thái Nguyên"),
-    ("Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Thái Nguyên", "Trung tâm IOC"),
+    (
+        "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Thái Nguyên",
+        "Trung tâm IOC",
+    ),
 ]
 
 # (slug, name, default agency's short name, due time in working days)

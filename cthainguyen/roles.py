@@ -23,6 +23,9 @@ ROLE_PERMISSIONS = {
         "cthainguyen.view_staffprofile",
         "cthainguyen.add_staffprofile",
         "cthainguyen.change_staffprofile",
+        "cthainguyen.view_user",
+        "cthainguyen.add_user",
+        "cthainguyen.change_user",
     ],
     AGENCY_OFFICER: [
         "reports.view_report",
@@ -47,7 +50,9 @@ def has_role(user, role):
 
 
 def is_province_admin(user):
-    return user.is_authenticated and (user.is_superuser or has_role(user, PROVINCE_ADMIN))
+    return user.is_authenticated and (
+        user.is_superuser or has_role(user, PROVINCE_ADMIN)
+    )
 
 
 def sync_role_permissions(**kwargs):

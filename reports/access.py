@@ -6,7 +6,12 @@ nothing about what exists.
 
 from django.http import Http404
 
-from cthainguyen.roles import AGENCY_OFFICER, COMMUNE_OFFICIAL, has_role, is_province_admin
+from cthainguyen.roles import (
+    AGENCY_OFFICER,
+    COMMUNE_OFFICIAL,
+    has_role,
+    is_province_admin,
+)
 from reports.models import Report
 
 
@@ -31,7 +36,7 @@ def get_staff_report(user, pk):
     try:
         return staff_reports(user).get(pk=pk)
     except (Report.DoesNotExist, ValueError):
-        raise Http404
+        raise Http404 from None
 
 
 def can_handle(user, report):
@@ -49,17 +54,19 @@ def visible_reports(user):
 
 def get_visible_report(user, code):
     try:
-        return visible_reports(user).select_related(
-            "category", "ward", "agency", "reporter", "duplicate_of"
-        ).get(code=code)
+        return (
+            visible_reports(user)
+            .select_related("category", "ward", "agency", "reporter", "duplicate_of")
+            .get(code=code)
+        )
     except Report.DoesNotExist:
-        raise Http404
+        raise Http404 from None
 
 
 def get_own_report(user, code):
     if not user.is_authenticated:
-        raise Http404
+        raise Http404 from None
     try:
         return Report.objects.get(code=code, reporter=user, is_hidden=False)
     except Report.DoesNotExist:
-        raise Http404
+        raise Http404 from None

@@ -76,7 +76,9 @@ def submit_report(reporter, *, submission_key, photos=(), **fields):
     try:
         with _files_removed_on_failure() as written, transaction.atomic():
             report.save()
-            Event.objects.create(report=report, kind=Event.Kind.SUBMITTED, actor=reporter)
+            Event.objects.create(
+                report=report, kind=Event.Kind.SUBMITTED, actor=reporter
+            )
             _save_photos(report, photos, Photo.Kind.REPORT, written)
             stats.record_change(report, dict.fromkeys(stats.StatCell.COUNTS, 0))
     except IntegrityError:
@@ -92,8 +94,10 @@ def submit_report(reporter, *, submission_key, photos=(), **fields):
 def _locked(report, actor):
     if not access.can_handle(actor, report):
         raise PermissionDenied
-    return Report.objects.select_for_update().select_related("category", "ward").get(
-        pk=report.pk
+    return (
+        Report.objects.select_for_update()
+        .select_related("category", "ward")
+        .get(pk=report.pk)
     )
 
 
@@ -113,7 +117,9 @@ def _finish(report, before, event, fields):
 def receive_report(report, actor, *, agency=None, note=""):
     """Accept a new report, route it to an agency and start its due clock."""
     report = _locked(report, actor)
-    _require_state(report, [State.NEW], _("Only a report awaiting triage can be received."))
+    _require_state(
+        report, [State.NEW], _("Only a report awaiting triage can be received.")
+    )
     before = stats.contributions(report)
     report.state = State.RECEIVED
     report.agency = agency or report.agency or report.category.default_agency
@@ -287,8 +293,11 @@ def set_hidden(report, actor, *, hidden, note=""):
     before = stats.contributions(report)
     report.is_hidden = hidden
     Event.objects.create(
-        report=report, kind=Event.Kind.NOTE, actor=actor, internal_note=note
-        or (_("Hidden by moderation.") if hidden else _("Shown again."))
+        report=report,
+        kind=Event.Kind.NOTE,
+        actor=actor,
+        internal_note=note
+        or (_("Hidden by moderation.") if hidden else _("Shown again.")),
     )
     report.save(update_fields=["is_hidden", "updated_at"])
     stats.record_change(report, before)

@@ -490,11 +490,10 @@ class ReportAdmin(admin.ModelAdmin):
     # The report page: read-only, plus the workflow forms, photos and timeline.
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         workflow = path(
             "<path:object_id>/workflow/<slug:step>/",
             self.admin_site.admin_view(self.workflow_view),
-            name="%s_%s_workflow" % info,
+            name="reports_report_workflow",
         )
         # Before the defaults: their "<path:object_id>/" catch-all would win.
         return [workflow, *super().get_urls()]

@@ -58,9 +58,9 @@ def _coordinate(value, low, high, message):
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValidationError(message)
+        raise ValidationError(message) from None
     if not number.is_finite() or not low <= number <= high:
-        raise ValidationError(message)
+        raise ValidationError(message) from None
     return number.quantize(Decimal("0.000001"))
 
 
@@ -133,8 +133,10 @@ class ReportForm(forms.Form):
             elif not in_province(latitude, longitude):
                 self.add_error(
                     "latitude",
-                    _("This place is outside Thái Nguyên province. Pick a place in the "
-                      "province on the map."),
+                    _(
+                        "This place is outside Thái Nguyên province. Pick a place in the "
+                        "province on the map."
+                    ),
                 )
             else:
                 data["latitude"], data["longitude"] = latitude, longitude

@@ -158,6 +158,8 @@ class Report(models.Model):
             ),
         ]
         indexes = [
+            # The admin's list: newest first over every state.
+            models.Index(fields=["-submitted_at", "-id"], name="report_newest"),
             # The public list and the map: newest first within public states.
             models.Index(
                 fields=["is_hidden", "state", "-submitted_at", "-id"],
@@ -166,7 +168,9 @@ class Report(models.Model):
             # The map asks for the reports inside the visible bounding box.
             models.Index(fields=["latitude", "longitude"], name="report_location"),
             # Officers' queues and the overdue filter.
-            models.Index(fields=["agency", "state", "due_at"], name="report_agency_queue"),
+            models.Index(
+                fields=["agency", "state", "due_at"], name="report_agency_queue"
+            ),
             models.Index(fields=["ward", "state"], name="report_ward_queue"),
             models.Index(fields=["reporter", "-submitted_at"], name="report_mine"),
         ]
@@ -221,6 +225,9 @@ class Photo(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.image.name
 
 
 class Event(models.Model):
@@ -293,3 +300,6 @@ class StatCell(models.Model):
                 fields=["category", "ward", "month"], name="one_stat_cell"
             )
         ]
+
+    def __str__(self):
+        return f"{self.month:%m/%Y} {self.category_id}/{self.ward_id}"

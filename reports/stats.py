@@ -59,8 +59,14 @@ def rebuild():
     StatCell.objects.all().delete()
     cells = {}
     rows = Report.objects.only(
-        "category_id", "ward_id", "submitted_at", "state", "is_hidden", "rating",
-        "due_at", "resolved_at",
+        "category_id",
+        "ward_id",
+        "submitted_at",
+        "state",
+        "is_hidden",
+        "rating",
+        "due_at",
+        "resolved_at",
     )
     for report in rows.iterator(chunk_size=2000):
         key = (report.category_id, report.ward_id, stat_month(report.submitted_at))

@@ -99,17 +99,21 @@ def keyset_page(reports, cursor):
     if cursor:
         try:
             stamp, _, pk = cursor.partition("_")
-            moment = datetime.datetime.fromtimestamp(int(stamp) / 1_000_000, datetime.UTC)
-            reports = reports.filter(
-                submitted_at__lte=moment
-            ).exclude(submitted_at=moment, id__gte=int(pk))
+            moment = datetime.datetime.fromtimestamp(
+                int(stamp) / 1_000_000, datetime.UTC
+            )
+            reports = reports.filter(submitted_at__lte=moment).exclude(
+                submitted_at=moment, id__gte=int(pk)
+            )
         except (ValueError, OverflowError, OSError):
             pass
     rows = list(reports[: PAGE_SIZE + 1])
     if len(rows) <= PAGE_SIZE:
         return rows, None
     last = rows[PAGE_SIZE - 1]
-    micro = int(last.submitted_at.timestamp()) * 1_000_000 + last.submitted_at.microsecond
+    micro = (
+        int(last.submitted_at.timestamp()) * 1_000_000 + last.submitted_at.microsecond
+    )
     return rows[:PAGE_SIZE], f"{micro}_{last.pk}"
 
 
@@ -156,7 +160,9 @@ def report_detail(request, code):
     events = report.events.exclude(kind=Event.Kind.NOTE, public_note="").select_related(
         "agency"
     )
-    is_reporter = request.user.is_authenticated and report.reporter_id == request.user.pk
+    is_reporter = (
+        request.user.is_authenticated and report.reporter_id == request.user.pk
+    )
     photos = list(report.photos.all())
     return render(
         request,
@@ -210,7 +216,11 @@ def my_reports(request):
     return render(
         request,
         "reports/mine.html",
-        {"reports": page, "next_cursor": next_cursor, "query_string": request.GET.copy()},
+        {
+            "reports": page,
+            "next_cursor": next_cursor,
+            "query_string": request.GET.copy(),
+        },
     )
 
 

@@ -33,6 +33,12 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Real hashing costs about a second per persona; tests do not test it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

@@ -40,13 +40,24 @@
     });
 
     // Phones often strip GPS from a picked photo; when it is there, use it, but
-    // never override a place the citizen already chose.
+    // never override a place the citizen already chose. A photo taken outside the
+    // province (the server refuses such places) would throw the map far away.
+    var bounds = (mapEl.dataset.bounds || "").split(",").map(Number);
+    function inProvince(latitude, longitude) {
+      if (bounds.length !== 4 || bounds.some(isNaN)) { return true; }
+      return latitude >= bounds[0] && longitude >= bounds[1] &&
+        latitude <= bounds[2] && longitude <= bounds[3];
+    }
     var photos = document.getElementById("id_photos");
     photos.addEventListener("change", function () {
       if (lat.value || !window.exifr || !photos.files.length) { return; }
       window.exifr.gps(photos.files[0]).then(function (gps) {
         if (gps && isFinite(gps.latitude) && isFinite(gps.longitude) && !lat.value) {
-          place(gps.latitude, gps.longitude, mapEl.dataset.msgPhoto);
+          if (inProvince(gps.latitude, gps.longitude)) {
+            place(gps.latitude, gps.longitude, mapEl.dataset.msgPhoto);
+          } else {
+            status.textContent = mapEl.dataset.msgPhotoOutside;
+          }
         }
       }).catch(function () {});
     });

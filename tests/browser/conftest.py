@@ -145,13 +145,15 @@ class Watcher:
         page.on("console", on_console)
         page.on("pageerror", on_page_error)
 
-    def new_context(self, browser, label, **options):
+    def new_page(self, browser, label, **options):
+        """Open a page in a new context whose traffic and console are watched."""
         context = browser.new_context(**options)
         context.route("**/*", self.route)
         context.set_default_timeout(10_000)
         context.set_default_navigation_timeout(15_000)
-        context.on("page", lambda page: self.attach(page, label))
-        return context
+        page = context.new_page()
+        self.attach(page, label)
+        return page
 
 
 @pytest.fixture

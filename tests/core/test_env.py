@@ -41,7 +41,11 @@ def test_database_urls(monkeypatch, tmp_path):
     config = env_database("DATABASE_URL", None)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["USER"], config["PASSWORD"]) == ("ctn", "p@ss")
-    assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.local", "5433", "portal")
+    assert (config["HOST"], config["PORT"], config["NAME"]) == (
+        "db.local",
+        "5433",
+        "portal",
+    )
     monkeypatch.setenv("DATABASE_URL", "mysql://x/y")
     with pytest.raises(ImproperlyConfigured):
         env_database("DATABASE_URL", None)

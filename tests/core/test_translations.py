@@ -50,7 +50,9 @@ def read_po(path):
 
 def test_every_string_has_a_vietnamese_translation():
     entries = read_po(PO)
-    missing = [msgid for msgid, (msgstr, fuzzy) in entries.items() if not msgstr or fuzzy]
+    missing = [
+        msgid for msgid, (msgstr, fuzzy) in entries.items() if not msgstr or fuzzy
+    ]
     assert missing == []
 
 

@@ -54,7 +54,10 @@ def test_the_whole_path_writes_one_event_per_step(
     assert report.due_at > report.received_at
     assert report.resolved_on_time
     assert kinds(report) == ["submitted", "received", "started", "resolved", "rated"]
-    assert set(report.events.values_list("actor", flat=True)) == {citizen.pk, officer.pk}
+    assert set(report.events.values_list("actor", flat=True)) == {
+        citizen.pk,
+        officer.pk,
+    }
 
 
 def test_the_reporter_is_emailed_only_after_commit(
@@ -150,7 +153,9 @@ def test_a_commune_official_handles_reports_of_their_commune(
         actions.receive_report(elsewhere, commune_official)
 
 
-def test_only_the_reporter_rates_and_only_once(make_report, officer, other_citizen, citizen):
+def test_only_the_reporter_rates_and_only_once(
+    make_report, officer, other_citizen, citizen
+):
     report = actions.receive_report(make_report(), officer)
     actions.resolve_report(report, officer, response="Đã xử lý.")
     with pytest.raises(PermissionDenied):

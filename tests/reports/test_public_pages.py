@@ -113,12 +113,23 @@ def test_pages_follow_each_other_without_gaps_or_repeats(client, received):
 def test_the_map_gets_only_the_reports_inside_the_visible_area(client, received):
     from decimal import Decimal
 
-    received(title="Ở trung tâm", latitude=Decimal("21.594"), longitude=Decimal("105.848"))
-    received(title="Ở Bắc Kạn", latitude=Decimal("22.147"), longitude=Decimal("105.834"))
+    received(
+        title="Ở trung tâm", latitude=Decimal("21.594"), longitude=Decimal("105.848")
+    )
+    received(
+        title="Ở Bắc Kạn", latitude=Decimal("22.147"), longitude=Decimal("105.834")
+    )
     data = client.get("/reports/map.json", {"bbox": "21.5,105.7,21.7,105.9"}).json()
     assert [r["title"] for r in data["reports"]] == ["Ở trung tâm"]
     assert set(data["reports"][0]) == {
-        "code", "title", "state", "state_label", "category", "lat", "lng", "url"
+        "code",
+        "title",
+        "state",
+        "state_label",
+        "category",
+        "lat",
+        "lng",
+        "url",
     }
 
 
