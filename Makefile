@@ -30,8 +30,8 @@ test: install
 	$(BIN)/python -m pytest
 
 messages: install
-	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --no-obsolete
-	$(BIN)/python manage.py compilemessages --locale vi --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'locale-vendor/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale vi --ignore '.venv/*' --ignore 'var/*'
 
 lint: install
 	$(BIN)/python -m ruff check .

@@ -69,9 +69,8 @@ def env_database(name, default_sqlite_path):
             "CONN_HEALTH_CHECKS": True,
         }
     if url.scheme == "sqlite":
-        path = unquote(url.path)
-        if url.netloc:
-            path = unquote(url.netloc + url.path)
+        # sqlite:///var/db.sqlite3 is relative, sqlite:////srv/db.sqlite3 absolute.
+        path = unquote(url.netloc + url.path)[1:]
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
     raise ImproperlyConfigured(
         f"{name} must start with postgres:// or sqlite://, not {url.scheme!r}"

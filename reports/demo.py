@@ -1405,7 +1405,6 @@ def _create_accounts(plan, agencies):
 
     password = make_password(DEMO_PASSWORD)
     joined = datetime.datetime.combine(LAUNCH, datetime.time(8), tzinfo=datetime.UTC)
-    own = [r.submitted_at for r in plan.reports if r.reporter == "citizen"]
     accounts = {}
     for account in DEMO_ACCOUNTS:
         ward = Ward.objects.get(name=account.ward) if account.ward else None
@@ -1414,7 +1413,7 @@ def _create_accounts(plan, agencies):
             full_name=account.full_name,
             is_staff=account.role is not None,
             home_ward=ward if account.role is None else None,
-            date_joined=min([joined, *own]) if account.role is None else joined,
+            date_joined=joined,
             password=password,
         )
         user.save()

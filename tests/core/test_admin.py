@@ -148,10 +148,24 @@ def test_user_search_finds_people_by_name_email_or_phone_as_typed(
     assert found("0912 345 678") == [citizen]
 
 
-def test_a_province_administrator_cannot_open_the_account_list(client, province_admin):
+def test_a_province_administrator_manages_accounts_but_never_superusers(
+    client, province_admin, superuser, citizen
+):
     client.force_login(province_admin)
 
-    assert client.get(USERS).status_code == 403
+    response = client.get(USERS)
+    superuser_page = client.get(
+        reverse("admin:cthainguyen_user_change", args=[superuser.pk])
+    )
+    citizen_page = client.get(
+        reverse("admin:cthainguyen_user_change", args=[citizen.pk])
+    )
+
+    assert response.status_code == 200
+    assert superuser not in listed(response)
+    assert citizen in listed(response)
+    assert superuser_page.status_code == 302
+    assert "is_superuser" not in citizen_page.context["adminform"].form.fields
 
 
 # Wards and communes.

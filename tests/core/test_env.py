@@ -64,3 +64,10 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_sqlite_urls_follow_the_three_and_four_slash_convention(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///var/demo.sqlite3")
+    assert env_database("DATABASE_URL", None)["NAME"] == "var/demo.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/portal/db.sqlite3")
+    assert env_database("DATABASE_URL", None)["NAME"] == "/srv/portal/db.sqlite3"

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import ProtectedError
 
 from cthainguyen.models import Ward
@@ -17,7 +18,9 @@ def _date(value):
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {value!r}")
+        raise CommandError(
+            f"--as-of must be a date as YYYY-MM-DD, not {value!r}"
+        ) from None
 
 
 class Command(BaseCommand):
@@ -60,24 +63,27 @@ class Command(BaseCommand):
         if not Ward.objects.exists() or not Category.objects.exists():
             raise CommandError("No wards or categories: run `manage.py migrate` first.")
 
-        if demo.demo_users().exists():
-            if not reset:
-                self.stdout.write(
-                    f"Demo data is already loaded ({demo.demo_reports().count()} demo "
-                    "reports); nothing to do. Use --reset to recreate it."
-                )
-                return
-            try:
-                reports, users = demo.remove()
-            except ProtectedError as error:
-                raise CommandError(
-                    "Cannot remove the demo data: other reports point to demo "
-                    f"reports ({error.protected_objects.count()} found)."
-                ) from error
-            self.stdout.write(f"Removed {reports} demo reports and {users} demo users.")
+        if demo.demo_users().exists() and not reset:
+            self.stdout.write(
+                f"Demo data is already loaded ({demo.demo_reports().count()} demo "
+                "reports); nothing to do. Use --reset to recreate it."
+            )
+            return
 
         started = time.monotonic()
-        plan = demo.load(as_of)
+        with transaction.atomic():
+            if reset:
+                try:
+                    reports, users = demo.remove()
+                except ProtectedError as error:
+                    raise CommandError(
+                        "Cannot remove the demo data: reports of other people point "
+                        "to demo reports as their originals."
+                    ) from error
+                self.stdout.write(
+                    f"Removed {reports} demo reports and {users} demo users."
+                )
+            plan = demo.load(as_of)
         elapsed = time.monotonic() - started
         totals = stats.totals()
         hidden = sum(report.is_hidden for report in plan.reports)
