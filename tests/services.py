@@ -1,0 +1,46 @@
+"""Reaching the real services the tests need: skip with a reason, or fail in CI."""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def unavailable(reason):
+    """Skip the test on a laptop without the service; fail it in CI."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+def _answers(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_url():
+    """Return the Redis URL the tests may use, or skip/fail when none answers."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parsed = urlparse(url)
+    if not _answers(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+        unavailable(f"Redis does not answer at {url}")
+    return url
+
+
+def require_postgres(connection):
+    if connection.vendor != "postgresql":
+        unavailable("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+def require_binary(name, hint):
+    path = shutil.which(name)
+    if not path:
+        unavailable(f"{name} is not installed ({hint})")
+    return path
