@@ -256,3 +256,8 @@ class AgencyAdmin(admin.ModelAdmin):
             return queryset, False
         pks = _folded_pks(queryset, search_term, "name", "short_name")
         return queryset.filter(pk__in=pks), False
+
+
+admin.site.site_header = _("C-ThaiNguyen administration")
+admin.site.site_title = _("C-ThaiNguyen administration")
+admin.site.index_title = _("Reports, agencies and accounts")
