@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install demo messages check-messages lint clean
+.PHONY: run test install demo messages check-messages lint clean prod-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -28,6 +28,11 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest
+
+# The production shape on loopback: nginx, gunicorn, uvicorn, a Celery worker and
+# beat, moto's S3 server, on PostgreSQL and Redis (PROD_LOCAL_PORT=8080 by default).
+prod-local: install
+	$(BIN)/python deploy/prod_local.py
 
 messages: install
 	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'locale-vendor/*' --no-obsolete

@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from cthainguyen.models import Agency, StaffProfile, User, Ward
+from cthainguyen.models import Agency, Notification, StaffProfile, User, Ward
 from cthainguyen.phones import normalize_phone
 from cthainguyen.roles import AGENCY_OFFICER, has_role, is_province_admin
 from cthainguyen.text import fold
@@ -256,6 +256,31 @@ class AgencyAdmin(admin.ModelAdmin):
             return queryset, False
         pks = _folded_pks(queryset, search_term, "name", "short_name")
         return queryset.filter(pk__in=pks), False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only: which messages went out, which wait, which failed."""
+
+    list_display = ("created_at", "channel", "status", "attempts", "subject", "sent_at")
+    list_filter = ("status", "channel")
+    search_fields = ("subject", "email")
+    date_hierarchy = "created_at"
+    paginator = CappedPaginator
+    show_full_result_count = False
+    readonly_fields = [field.name for field in Notification._meta.fields]
+
+    def has_view_permission(self, request, obj=None):
+        return is_province_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.site_header = _("C-ThaiNguyen administration")

@@ -198,3 +198,97 @@ class StaffProfile(models.Model):
 def search_text(*parts):
     """Join the parts into the folded text that search compares against."""
     return fold(" ".join(part for part in parts if part))
+
+
+class Notification(models.Model):
+    """One message to one recipient over one channel: a row of the outbox.
+
+    The domain function writes it in its own transaction, already rendered, so the
+    message exists exactly when the change does; a task sends it later (see
+    cthainguyen/notifications.py for the delivery guarantees).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email"
+        INBOX = "inbox"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    # What the row is about, unique: event × recipient × channel, or one digest.
+    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set by beat's sweep, so that a row waiting behind a long queue is not queued
+    # again every minute.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # Beat's sweep looks only at the few rows not yet sent.
+            models.Index(
+                fields=["status", "created_at"],
+                name="notification_unsent",
+                condition=models.Q(status__in=["pending", "sending"]),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.status})"
+
+
+class InboxMessage(models.Model):
+    """A message in a person's in-site inbox (/inbox/), for those without email too."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="inbox_messages"
+    )
+    # One message per outbox row, enforced by the database as well.
+    notification = models.OneToOneField(
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbox_message",
+    )
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox message")
+        verbose_name_plural = _("inbox messages")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="inbox_newest"),
+            models.Index(
+                fields=["user"],
+                name="inbox_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "leaflet",
+    "channels",
     "cthainguyen",
     "reports",
 ]
@@ -155,6 +156,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A hung mail server must fail the send well before the outbox presumes the worker
+# dead and sends again.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "C-ThaiNguyen <no-reply@localhost>")
 
 # Map tiles: any XYZ tile server; the province may host its own.
@@ -227,7 +231,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 1}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Media on any S3-compatible storage (MinIO, Ceph, a cloud) when a bucket is named;
@@ -250,3 +254,85 @@ if S3_BUCKET:
             "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
         },
     }
+    # Pages link photos straight to the store with signed URLs, so browsers must be
+    # allowed to load images from it; S3_ENDPOINT_URL must be a name they can reach.
+    _s3_origin = _origin(env_str("S3_ENDPOINT_URL"))
+    if _s3_origin:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_s3_origin)
+
+# What an operator must set in production; docker-compose.yml and its test check
+# that every one of them is provided.
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SITE_URL",
+    "S3_BUCKET",
+    "S3_ENDPOINT_URL",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "EMAIL_HOST",
+    "DEFAULT_FROM_EMAIL",
+)
+if not DEMO_MODE:
+    _missing = [name for name in REQUIRED_IN_PRODUCTION if not env_str(name)]
+    if _missing:
+        raise ImproperlyConfigured(
+            "PORTAL_ENV=production needs these settings: " + ", ".join(_missing)
+        )
+
+# Beat's timetable (times in CELERY_TIMEZONE, Asia/Ho_Chi_Minh): re-queue the
+# notifications a broker outage or a dead worker left unsent, finish photos left
+# without derivatives, and mail each agency its overdue reports every morning.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "requeue-unsent-notifications": {
+        "task": "cthainguyen.tasks.requeue_unsent",
+        "schedule": 60.0,
+        # A sweep still queued a minute later is superseded by the next one.
+        "options": {"expires": 55},
+    },
+    "derive-pending-photos": {
+        "task": "reports.photo_tasks.derive_pending_photos",
+        "schedule": 300.0,
+    },
+    "overdue-digest": {
+        "task": "reports.tasks.send_overdue_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
+# Where django.core.mail.backends.filebased.EmailBackend writes (tests, debugging).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# Pages open a live socket (static/js/live.js) unless this is off, as it must be for
+# a server that speaks WSGI only (pytest-django's live_server).
+LIVE_UPDATES = env_bool("LIVE_UPDATES", True)
+# Channels, the WebSocket side (cthainguyen/asgi.py, cthainguyen/live.py). Without
+# Redis the channel layer lives in this process's memory, which is all `make run`
+# (one process) needs; with Redis every ASGI process, web process and Celery worker
+# shares it. The pub/sub layer, not the default RedisChannelLayer: that one runs out
+# of Redis connections around 2,000 sockets per process (docs/performance.md).
+# Pub/sub channels ignore the Redis database number, so deployments (or test runs)
+# sharing one Redis keep apart by CHANNELS_PREFIX.
+CHANNELS_REDIS_URL = env_str("CHANNELS_REDIS_URL", REDIS_URL)
+if CHANNELS_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": CHANNELS_REDIS_URL,
+                        "socket_connect_timeout": 2,
+                        "socket_keepalive": True,
+                    }
+                ],
+                "prefix": env_str("CHANNELS_PREFIX", "ctn"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

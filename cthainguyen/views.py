@@ -1,8 +1,14 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.static import serve
 
+from cthainguyen.models import InboxMessage
 from reports import stats
-from reports.models import Report
+from reports.models import ORIGINALS_PREFIX, Report
 
 
 @require_GET
@@ -14,3 +20,48 @@ def home(request):
         .order_by("-resolved_at", "-id")[:6]
     )
     return render(request, "home.html", {"latest": latest, "totals": stats.totals()})
+
+
+@require_GET
+def media(request, path):
+    """Serve an uploaded file under `make run`; production serves media elsewhere."""
+    if path.startswith(ORIGINALS_PREFIX):
+        # Originals still carry the phone's metadata until the worker re-encodes them.
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+INBOX_PAGE_SIZE = 20
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox(request):
+    """The signed-in person's messages, newest first; POST marks them all read."""
+    messages = InboxMessage.objects.filter(user=request.user)
+    if request.method == "POST":
+        messages.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("inbox")
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        messages = messages.filter(pk__lt=int(before))
+    page = list(messages.order_by("-id")[: INBOX_PAGE_SIZE + 1])
+    older = page[INBOX_PAGE_SIZE - 1].pk if len(page) > INBOX_PAGE_SIZE else None
+    return render(
+        request,
+        "inbox/list.html",
+        {"inbox_messages": page[:INBOX_PAGE_SIZE], "older": older},
+    )
+
+
+@login_required
+@require_GET
+def inbox_message(request, pk):
+    """One of the signed-in person's messages (404 for another's); opening reads it."""
+    message = get_object_or_404(InboxMessage, pk=pk, user=request.user)
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
+            read_at=message.read_at
+        )
+    return render(request, "inbox/message.html", {"message": message})

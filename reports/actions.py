@@ -1,11 +1,12 @@
 """What can happen to a report. Admin, views and tests all go through these.
 
 Each function checks the step is allowed, writes the change and its timeline event
-in one transaction, keeps the published counts current, and only after commit tells
-the people concerned.
+in one transaction, keeps the published counts current, and writes the messages to
+the people concerned to the outbox in that same transaction (sent after commit).
 """
 
 from contextlib import contextmanager
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -16,8 +17,9 @@ from django.utils.translation import gettext as _
 from cthainguyen.models import search_text
 from cthainguyen.text import nfc
 from cthainguyen.workdays import due_date
-from reports import access, notify, stats
+from reports import access, notify, photo_tasks, stats
 from reports.models import Event, Photo, Report
+from reports.photos import ProcessedPhoto
 
 State = Report.State
 
@@ -34,16 +36,31 @@ def _refresh_search_text(report):
 
 
 def _save_photos(report, photos, kind, written):
-    """Store the processed photos, noting each file name so a rollback can remove it."""
-    for processed in photos:
-        photo = Photo(
-            report=report, kind=kind, width=processed.width, height=processed.height
-        )
-        photo.image.save("photo.jpg", ContentFile(processed.display), save=False)
-        written.append(photo.image.name)
-        photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
-        written.append(photo.thumbnail.name)
+    """Store each photo, noting every file name so a rollback can remove it.
+
+    A CheckedPhoto (from the forms) is kept as a private original and its clean
+    JPEGs are queued for a worker once the transaction commits; a ProcessedPhoto
+    already holds them and is stored as it is.
+    """
+    pending = []
+    for accepted in photos:
+        photo = Photo(report=report, kind=kind)
+        if isinstance(accepted, ProcessedPhoto):
+            photo.width, photo.height = accepted.width, accepted.height
+            photo.image.save("photo.jpg", ContentFile(accepted.display), save=False)
+            written.append(photo.image.name)
+            photo.thumbnail.save(
+                "thumb.jpg", ContentFile(accepted.thumbnail), save=False
+            )
+            written.append(photo.thumbnail.name)
+        else:
+            photo.original.save("original", ContentFile(accepted.data), save=False)
+            written.append(photo.original.name)
         photo.save()
+        if not photo.ready:
+            pending.append(photo.pk)
+    if pending:
+        transaction.on_commit(partial(photo_tasks.queue_derivatives, pending))
 
 
 @contextmanager
@@ -81,13 +98,13 @@ def submit_report(reporter, *, submission_key, photos=(), **fields):
             )
             _save_photos(report, photos, Photo.Kind.REPORT, written)
             stats.record_change(report, dict.fromkeys(stats.StatCell.COUNTS, 0))
+            notify.report_submitted(report)
     except IntegrityError:
         # A second tap raced the first one past the check above.
         first = Report.objects.filter(reporter=reporter, submission_key=submission_key)
         if not first.exists():
             raise
         return first.get()
-    transaction.on_commit(lambda: notify.report_submitted(report))
     return report
 
 
@@ -109,7 +126,7 @@ def _require_state(report, allowed, message):
 def _finish(report, before, event, fields):
     report.save(update_fields=[*fields, "updated_at"])
     stats.record_change(report, before)
-    transaction.on_commit(lambda: notify.report_changed(report, event))
+    notify.report_changed(report, event)
     return report
 
 
@@ -258,7 +275,7 @@ def add_note(report, actor, *, public_note="", internal_note=""):
         internal_note=internal_note,
     )
     if public_note:
-        transaction.on_commit(lambda: notify.report_changed(report, event))
+        notify.report_changed(report, event)
     return event
 
 

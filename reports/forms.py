@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -8,7 +9,7 @@ from cthainguyen.geo import in_province
 from cthainguyen.models import Agency, Ward
 from cthainguyen.text import nfc
 from reports.models import Category, Report
-from reports.photos import MAX_UPLOAD_BYTES, process_photo
+from reports.photos import MAX_UPLOAD_BYTES, check_photo
 
 MAX_PHOTOS = 5
 
@@ -18,7 +19,10 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to five photos, each checked and turned into clean JPEGs right here."""
+    """Up to five photos, each decoded and checked here so refusals show on the form.
+
+    Cleans to a list of CheckedPhoto; a worker makes the clean JPEGs after saving.
+    """
 
     widget = MultiplePhotoInput
 
@@ -39,10 +43,10 @@ class PhotosField(forms.FileField):
                 _("Send at most %(count)s photos.") % {"count": MAX_PHOTOS},
                 code="too_many",
             )
-        processed, errors = [], []
+        checked, errors = [], []
         for upload in files:
             try:
-                processed.append(process_photo(upload))
+                checked.append(check_photo(upload))
             except ValidationError as error:
                 for message in error.messages:
                     errors.append(
@@ -51,7 +55,7 @@ class PhotosField(forms.FileField):
                     )
         if errors:
             raise ValidationError(errors)
-        return processed
+        return checked
 
 
 def _coordinate(value, low, high, message):
@@ -65,7 +69,8 @@ def _coordinate(value, low, high, message):
 
 
 class ReportForm(forms.Form):
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    # The page's one-time key; a tampered or missing one just starts a new report.
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True),
@@ -105,6 +110,12 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("Officials still see who sent the report."),
     )
+
+    def clean_submission_key(self):
+        try:
+            return uuid.UUID(self.cleaned_data["submission_key"])
+        except ValueError:
+            return uuid.uuid4()
 
     def clean_title(self):
         return " ".join(nfc(self.cleaned_data["title"]).split())

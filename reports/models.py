@@ -208,15 +208,33 @@ def photo_path(instance, filename):
     return f"reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
 
 
+ORIGINALS_PREFIX = "originals/"
+
+
+def original_path(instance, filename):
+    # The upload as the phone sent it, EXIF and GPS included: a prefix of its own
+    # that no page links to, no extension a browser could render, deleted once
+    # the worker has made the clean JPEGs.
+    return f"{ORIGINALS_PREFIX}{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
 class Photo(models.Model):
+    """A photo of a report: a private original until a worker derives its JPEGs."""
+
     class Kind(models.TextChoices):
         REPORT = "report", _("sent with the report")
         RESPONSE = "response", _("sent with the response")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPORT)
-    image = models.ImageField(upload_to=photo_path)
-    thumbnail = models.ImageField(upload_to=photo_path)
+    # In the default storage, which on S3 keeps every object private; emptied
+    # once the derivatives exist.
+    original = models.FileField(
+        upload_to=original_path, max_length=200, blank=True, editable=False
+    )
+    # Empty until the worker has derived them from the original.
+    image = models.ImageField(upload_to=photo_path, blank=True)
+    thumbnail = models.ImageField(upload_to=photo_path, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -225,9 +243,27 @@ class Photo(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The few photos a worker still has to derive or clean up.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(original=""),
+                name="photo_with_original",
+            )
+        ]
 
     def __str__(self):
-        return self.image.name
+        return self.image.name or str(_("Photo being processed"))
+
+    @property
+    def ready(self):
+        """Whether the display image and thumbnail exist and can be shown."""
+        return bool(self.image.name and self.thumbnail.name)
+
+    @property
+    def lost(self):
+        """Whether the photo can never be shown: no derivatives and no original."""
+        return not self.ready and not self.original.name
 
 
 class Event(models.Model):

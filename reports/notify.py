@@ -1,16 +1,15 @@
-"""Messages to the people a report concerns, sent after the change has committed."""
+"""Messages to the people a report concerns, written to the outbox with the change.
 
-import logging
+The domain functions call these inside their transaction: a change and its
+notifications commit together, and a rolled-back change leaves no message behind.
+Sending happens after commit, off the request (cthainguyen/notifications.py).
+"""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
+from cthainguyen import notifications
 from reports.models import Event
-
-logger = logging.getLogger(__name__)
 
 # Timeline steps the reporter hears about; internal notes never leave the admin.
 REPORTER_EVENTS = {
@@ -21,47 +20,63 @@ REPORTER_EVENTS = {
     Event.Kind.DUPLICATE,
     Event.Kind.NOTE,
 }
+AGENCY_EVENTS = {Event.Kind.RECEIVED, Event.Kind.ASSIGNED}
 
 
-def send_templated(template, recipient, context):
-    """Send the subject, text and HTML templates named after `template`, in Vietnamese."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[recipient])
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except OSError:
-        logger.exception("Could not send %s to user mail; it is not retried", template)
+def _context(report, event=None):
+    path = reverse("reports:detail", args=[report.code])
+    return {"report": report, "event": event, "url": settings.SITE_URL + path}, path
 
 
-def _report_context(report, event=None):
-    return {
-        "report": report,
-        "event": event,
-        "url": settings.SITE_URL + reverse("reports:detail", args=[report.code]),
-    }
+def _to_reporter(key, report, name, context, path):
+    """The reporter's email (when they have one) and inbox message (always)."""
+    reporter = report.reporter
+    rows = [
+        notifications.inbox(
+            f"{key}-reporter-inbox",
+            reporter,
+            f"reports/email/{name}_subject.txt",
+            f"inbox/messages/report_{name}.txt",
+            context,
+            url=path,
+        )
+    ]
+    if reporter.email:
+        rows.insert(
+            0,
+            notifications.email(
+                f"{key}-reporter-email",
+                reporter.email,
+                f"reports/email/{name}",
+                context,
+                user=reporter,
+                url=path,
+            ),
+        )
+    return rows
 
 
 def report_submitted(report):
-    if report.reporter.email:
-        send_templated(
-            "reports/email/submitted", report.reporter.email, _report_context(report)
-        )
+    context, path = _context(report)
+    key = f"report-{report.pk}-submitted"
+    notifications.write(_to_reporter(key, report, "submitted", context, path))
 
 
 def report_changed(report, event):
+    context, path = _context(report, event)
+    key = f"event-{event.pk}"
+    rows = []
     if event.kind in REPORTER_EVENTS and (event.public_note or event.kind != "note"):
-        if report.reporter.email:
-            send_templated(
-                "reports/email/changed",
-                report.reporter.email,
-                _report_context(report, event),
+        rows += _to_reporter(key, report, "changed", context, path)
+    if event.kind in AGENCY_EVENTS and report.agency and report.agency.email:
+        admin_path = reverse("admin:reports_report_change", args=[report.pk])
+        rows.append(
+            notifications.email(
+                f"{key}-agency-email",
+                report.agency.email,
+                "reports/email/assigned",
+                {**context, "url": settings.SITE_URL + admin_path},
+                url=admin_path,
             )
-    if event.kind in (Event.Kind.RECEIVED, Event.Kind.ASSIGNED):
-        if report.agency and report.agency.email:
-            send_templated(
-                "reports/email/assigned", report.agency.email, _report_context(report)
-            )
+        )
+    notifications.write(rows)

@@ -1,4 +1,11 @@
-"""Turn one uploaded phone photo into clean JPEG bytes, or refuse it clearly."""
+"""Check an uploaded phone photo in the request; make its clean JPEGs in a worker.
+
+check_photo runs in the request: it reads the upload, decodes every pixel and runs
+every check, so a refusal appears on the form. What it accepts is stored as a
+private original (still carrying the phone's EXIF and GPS) until make_derivatives,
+run by a Celery worker, turns it into upright, metadata-free display and thumbnail
+JPEGs. process_photo does both at once for callers that want the result now.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +39,18 @@ _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 
 
 @dataclass(frozen=True)
+class CheckedPhoto:
+    """Hold an accepted upload, byte for byte, until a worker derives its JPEGs.
+
+    The bytes still carry the phone's metadata: store them privately, never link
+    them, and delete them once the derivatives exist.
+    """
+
+    data: bytes
+    source_format: str
+
+
+@dataclass(frozen=True)
 class ProcessedPhoto:
     """Hold the stored-ready JPEG renditions of one accepted photo."""
 
@@ -42,18 +61,17 @@ class ProcessedPhoto:
     source_format: str
 
 
-def process_photo(fileobj) -> ProcessedPhoto:
-    """Return upright, metadata-free JPEG renditions of an uploaded photo."""
+def check_photo(fileobj) -> CheckedPhoto:
+    """Decode the whole upload and run every check, or raise ValidationError."""
     data = _read_upload(fileobj)
-    with _open_image(data) as image:
+    with _decoded(data) as image:
+        return CheckedPhoto(data=data, source_format=image.format)
+
+
+def make_derivatives(original_bytes: bytes) -> ProcessedPhoto:
+    """Return upright, metadata-free display and thumbnail JPEGs of a checked photo."""
+    with _decoded(original_bytes) as image:
         source_format = image.format
-        _check_format(source_format)
-        _check_pixels(image.size)
-        if source_format in _JPEG_FAMILY:
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
-            # bigger than the display size: much faster and less memory.
-            image.draft(None, _fitted_size(image.size, DISPLAY_MAX_SIDE))
-        _decode_fully(image)
         upright = _upright(image)
     rgb = _to_rgb(upright)
     rgb.thumbnail((DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE), Image.Resampling.LANCZOS)
@@ -66,6 +84,29 @@ def process_photo(fileobj) -> ProcessedPhoto:
         height=rgb.height,
         source_format=source_format,
     )
+
+
+def process_photo(fileobj) -> ProcessedPhoto:
+    """Check an upload and return its renditions at once (no worker involved)."""
+    return make_derivatives(check_photo(fileobj).data)
+
+
+def _decoded(data: bytes) -> Image.Image:
+    """Open data as an accepted image and decode every pixel, or refuse it."""
+    image = _open_image(data)
+    try:
+        _check_format(image.format)
+        _check_pixels(image.size)
+        if image.format in _JPEG_FAMILY:
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is far
+            # bigger than the display size: much faster and less memory, and
+            # the whole stream is still read, so damage is still caught.
+            image.draft(None, _fitted_size(image.size, DISPLAY_MAX_SIDE))
+        _decode_fully(image)
+    except BaseException:
+        image.close()
+        raise
+    return image
 
 
 def _read_upload(fileobj) -> bytes:

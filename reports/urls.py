@@ -10,5 +10,6 @@ urlpatterns = [
     path("reports/map.json", views.report_map_data, name="map_data"),
     path("reports/<str:code>/", views.report_detail, name="detail"),
     path("reports/<str:code>/rate/", views.report_rate, name="rate"),
+    path("reports/<str:code>/events.json", views.report_events, name="events"),
     path("stats/", views.statistics, name="stats"),
 ]

@@ -11,8 +11,10 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cthainguyen import live
 from cthainguyen.models import Ward
 from cthainguyen.text import fold
 from reports import access, actions, stats
@@ -21,6 +23,7 @@ from reports.models import Category, Event, Report
 
 PAGE_SIZE = 20
 MAP_LIMIT = 500
+EVENTS_LIMIT = 200
 
 
 @login_required
@@ -179,6 +182,37 @@ def report_detail(request, code):
             "rating_form": RatingForm(),
             "is_overdue": report.is_overdue(),
         },
+    )
+
+
+@never_cache
+@require_GET
+def report_events(request, code):
+    """The public timeline events after ?after=<event id>, oldest first, as JSON.
+
+    A report page whose live socket dropped fetches what it missed from here, by the
+    last event id it has; internal notes are never part of it.
+    """
+    report = access.get_visible_report(request.user, code)
+    after = request.GET.get("after", "0")
+    if not (after.isascii() and after.isdigit()):
+        return HttpResponseBadRequest(
+            _("after must be the id of a timeline event."),
+            content_type="text/plain; charset=utf-8",
+        )
+    events = list(
+        report.events.exclude(kind=Event.Kind.NOTE, public_note="")
+        .filter(pk__gt=int(after))
+        .select_related("agency")
+        .order_by("pk")[: EVENTS_LIMIT + 1]
+    )
+    return JsonResponse(
+        {
+            "report": report.code,
+            **live.state_payload(report),
+            "events": [live.event_payload(event) for event in events[:EVENTS_LIMIT]],
+            "truncated": len(events) > EVENTS_LIMIT,
+        }
     )
 
 

@@ -16,10 +16,12 @@ SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
 def shared_fixture(*parts):
-    """Return a path under ../shared/fixtures, or skip saying why it is missing."""
+    """Return a path under ../shared/fixtures; skip where it is absent, fail in CI."""
+    from tests.services import unavailable
+
     path = SHARED_FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixture {path} is absent (CI always has it)")
+        unavailable(f"shared fixture {path} is absent")
     return path
 
 
@@ -30,6 +32,21 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run Celery tasks in the test process, even when REDIS_URL names a broker.
+
+    Tests that exercise a real worker start their own processes, which read the
+    environment and so use the broker.
+    """
+    from cthainguyen.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
 
 
 @pytest.fixture(autouse=True)

@@ -159,3 +159,14 @@ class Watcher:
 @pytest.fixture
 def watcher():
     return Watcher()
+
+
+@pytest.fixture(autouse=True)
+def _no_live_sockets_on_wsgi(request):
+    """pytest-django's live_server speaks WSGI only: its pages open no WebSocket.
+
+    A refused handshake is a console error, which the watcher counts. Live pages
+    are tested against a real ASGI server process in tests/live/.
+    """
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("settings").LIVE_UPDATES = False

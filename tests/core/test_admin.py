@@ -352,3 +352,15 @@ def test_migrate_gives_the_role_groups_their_admin_permissions(db):
         "view_agency",
         "change_agency",
     }
+
+
+def test_the_outbox_is_read_only_and_for_province_administrators(
+    client, province_admin, officer
+):
+    url = reverse("admin:cthainguyen_notification_changelist")
+    client.force_login(officer)
+    assert client.get(url).status_code == 403
+    client.force_login(province_admin)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert client.get(reverse("admin:cthainguyen_notification_add")).status_code == 403

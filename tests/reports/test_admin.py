@@ -20,6 +20,7 @@ from cthainguyen.admin import CappedPaginator
 from cthainguyen.models import search_text
 from reports import actions
 from reports.models import Category, Event, Photo, Report
+from reports.photo_tasks import derive_pending_photos
 from reports.photos import process_photo
 
 CHANGELIST = reverse("admin:reports_report_changelist")
@@ -503,6 +504,7 @@ def test_resolve_with_a_good_photo_stores_it_as_a_response_photo(
             "resolve-photos": SimpleUploadedFile("a.png", buffer.getvalue()),
         },
     )
+    derive_pending_photos(grace_seconds=0)  # the worker's part, after the commit
     page = client.get(change_url(report)).content.decode()
 
     assert response.status_code == 302

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reports import actions
 from reports.models import Event, Photo, Report
+from reports.photo_tasks import derive_pending_photos
 from tests.conftest import jpeg_upload
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ def test_a_citizen_sends_a_report_with_a_photo_and_lands_on_its_page(
     assert report.state == Report.State.NEW
     assert report.latitude == Decimal("21.594200")
     assert report.photos.count() == 2
+    derive_pending_photos(grace_seconds=0)  # the worker's part, after the commit
     assert len(media_files(settings)) == 4
     assert list(report.events.values_list("kind", flat=True)) == [Event.Kind.SUBMITTED]
     page = client.get(response["Location"])
@@ -213,8 +215,26 @@ def test_photos_are_stored_without_their_metadata(client, citizen, category, war
     client.post(
         "/reports/new/", form_data(category, ward, photos=[jpeg_upload("me.jpg")])
     )
+    derive_pending_photos(grace_seconds=0)  # the worker's part, after the commit
     photo = Photo.objects.get()
     stored = photo.image.read()
     assert b"PhoneMaker" not in stored
     assert b"Exif" not in stored
     assert "me" not in photo.image.name
+
+
+def test_a_tampered_submission_key_still_sends_one_report(client, citizen, category, ward):
+    client.force_login(citizen)
+    response = client.post(
+        "/reports/new/", form_data(category, ward, submission_key="not-a-uuid")
+    )
+    assert response.status_code == 302
+    assert Report.objects.count() == 1
+
+
+def test_an_original_photo_is_never_served(client, citizen, category, ward, settings):
+    client.force_login(citizen)
+    client.post("/reports/new/", form_data(category, ward, photos=[jpeg_upload()]))
+    original = Photo.objects.get().original.name
+    assert original.startswith("originals/")
+    assert client.get(f"/media/{original}").status_code == 404

@@ -6,7 +6,6 @@ import struct
 import time
 import warnings
 import zlib
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,8 +20,7 @@ from reports.photos import (
     ProcessedPhoto,
     process_photo,
 )
-
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "photos"
+from tests.conftest import shared_fixture
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -525,9 +523,7 @@ def test_importing_the_module_does_not_weaken_pillows_safety_limits():
 @pytest.fixture
 def fixtures_dir():
     """Return the shared folder of real photos, skipping when it is absent."""
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared photo fixtures not found at {FIXTURES}")
-    return FIXTURES
+    return shared_fixture("photos")
 
 
 def _process_fixture(folder, name):

@@ -1,0 +1,1 @@
+"""Deployment: the prod-local runner and the container health checks."""
