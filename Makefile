@@ -35,7 +35,7 @@ prod-local: install
 	$(BIN)/python deploy/prod_local.py
 
 messages: install
-	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'locale-vendor/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'locale-vendor/*' --ignore 'bench/*' --ignore 'deploy/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale vi --ignore '.venv/*' --ignore 'var/*'
 
 lint: install

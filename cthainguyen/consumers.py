@@ -18,9 +18,9 @@ Origin is checked and the session authenticates the socket before any of this
 import json
 from dataclasses import dataclass, field
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.consumer import get_handler_name
 
 from cthainguyen import live
 

@@ -35,6 +35,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
+from cthainguyen import live
 from cthainguyen.models import InboxMessage, Notification
 
 logger = logging.getLogger(__name__)
@@ -176,6 +177,7 @@ def deliver(pk):
                     body=row.body_text,
                     url=row.url,
                 )
+                live.inbox_count_on_commit(row.user_id)
                 _pause_for_tests("after_send")
                 if mine.update(status=Status.SENT, sent_at=timezone.now()) != 1:
                     raise IntegrityError("requeued meanwhile as stale")

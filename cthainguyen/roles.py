@@ -46,7 +46,10 @@ ROLE_PERMISSIONS = {
 def has_role(user, role):
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    return any(group.name == role for group in user.groups.all())
+    # Asked many times per admin page (every model's permission check): read once.
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return role in user._role_names
 
 
 def is_province_admin(user):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
 
+from cthainguyen import live
 from cthainguyen.models import InboxMessage
 from reports import stats
 from reports.models import ORIGINALS_PREFIX, Report
@@ -41,6 +42,7 @@ def inbox(request):
     messages = InboxMessage.objects.filter(user=request.user)
     if request.method == "POST":
         messages.filter(read_at__isnull=True).update(read_at=timezone.now())
+        live.inbox_count_on_commit(request.user.pk)
         return redirect("inbox")
     before = request.GET.get("before", "")
     if before.isdigit():
@@ -64,4 +66,5 @@ def inbox_message(request, pk):
         InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
             read_at=message.read_at
         )
+        live.inbox_count_on_commit(request.user.pk)
     return render(request, "inbox/message.html", {"message": message})

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cthainguyen import live
 from cthainguyen.models import search_text
 from cthainguyen.text import nfc
 from cthainguyen.workdays import due_date
@@ -93,12 +94,13 @@ def submit_report(reporter, *, submission_key, photos=(), **fields):
     try:
         with _files_removed_on_failure() as written, transaction.atomic():
             report.save()
-            Event.objects.create(
+            event = Event.objects.create(
                 report=report, kind=Event.Kind.SUBMITTED, actor=reporter
             )
             _save_photos(report, photos, Photo.Kind.REPORT, written)
             stats.record_change(report, dict.fromkeys(stats.StatCell.COUNTS, 0))
             notify.report_submitted(report)
+            live.report_event_on_commit(report, event)
     except IntegrityError:
         # A second tap raced the first one past the check above.
         first = Report.objects.filter(reporter=reporter, submission_key=submission_key)
@@ -127,6 +129,7 @@ def _finish(report, before, event, fields):
     report.save(update_fields=[*fields, "updated_at"])
     stats.record_change(report, before)
     notify.report_changed(report, event)
+    live.report_event_on_commit(report, event)
     return report
 
 
@@ -276,6 +279,7 @@ def add_note(report, actor, *, public_note="", internal_note=""):
     )
     if public_note:
         notify.report_changed(report, event)
+    live.report_event_on_commit(report, event)
     return event
 
 
@@ -295,9 +299,10 @@ def rate_report(report, reporter, *, rating, comment=""):
     report.rating = rating
     report.rating_comment = nfc(comment.strip())
     report.rated_at = timezone.now()
-    Event.objects.create(report=report, kind=Event.Kind.RATED, actor=reporter)
+    event = Event.objects.create(report=report, kind=Event.Kind.RATED, actor=reporter)
     report.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
     stats.record_change(report, before)
+    live.report_event_on_commit(report, event)
     return report
 
 

@@ -48,6 +48,18 @@ def in_memory_layer(settings):
     return settings.CHANNEL_LAYERS
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    """Let consumers use the test's connection, inside the test's transaction.
+
+    database_sync_to_async closes "old" connections around each call, and one in
+    a transaction that is not autocommit counts as old: on PostgreSQL that would
+    close the connection holding the test's transaction (SQLite's in-memory test
+    database is never closed, which hides it).
+    """
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+
+
 def run(coroutine_function):
     """Run an async scenario from a synchronous test."""
     return async_to_sync(coroutine_function)()

@@ -371,3 +371,30 @@ def test_the_citizens_socket_starts_with_the_inbox_count(citizen):
         await socket.disconnect()
 
     run(scenario)
+
+
+def test_a_new_inbox_message_updates_the_header_count_live(
+    make_report, citizen, django_capture_on_commit_callbacks
+):
+    from cthainguyen import notifications
+    from cthainguyen.models import Notification
+
+    def deliver_the_inbox_message():
+        # The report and its outbox rows, without sending anything yet.
+        with django_capture_on_commit_callbacks(execute=False):
+            make_report()
+        row = Notification.objects.get(user=citizen, channel=Notification.Channel.INBOX)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert notifications.deliver(row.pk)
+
+    async def scenario():
+        socket = await connect("/ws/me/", user=citizen)
+        assert await socket.receive_json_from() == {"type": "inbox", "unread": 0}
+        await database_sync_to_async(deliver_the_inbox_message)()
+        assert await socket.receive_json_from(timeout=1) == {
+            "type": "inbox",
+            "unread": 1,
+        }
+        await socket.disconnect()
+
+    run(scenario)
