@@ -1,4 +1,4 @@
-"""Text helpers for Vietnamese: normalisation, diacritic-free folding, sorting, slugs."""
+"""Vietnamese text: normalisation, diacritic-free folding, sorting and slugs."""
 
 import unicodedata
 
@@ -7,7 +7,8 @@ from django.utils.text import slugify
 # Đ is a letter of its own, not D with a combining mark, so NFD leaves it alone.
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d"})
 
-# Vietnamese alphabetical order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y,
+# Vietnamese alphabetical order:
+# a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y,
 # tones ranked after the base letter (ngang, huyền, hỏi, ngã, sắc, nặng).
 _LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}

@@ -78,7 +78,7 @@ def _files_removed_on_failure():
 
 
 def submit_report(reporter, *, submission_key, photos=(), **fields):
-    """Create a report from a citizen, or return the one this submission already made."""
+    """Create a citizen's report, or return the one this submission already made."""
     existing = Report.objects.filter(
         reporter=reporter, submission_key=submission_key
     ).first()
@@ -308,7 +308,7 @@ def rate_report(report, reporter, *, rating, comment=""):
 
 @transaction.atomic
 def set_hidden(report, actor, *, hidden, note=""):
-    """Hide a report from everyone but staff (spam, abuse, personal data), or show it."""
+    """Hide a report from all but staff (spam, abuse, personal data), or show it."""
     report = _locked(report, actor)
     if report.is_hidden == hidden:
         return report

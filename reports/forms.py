@@ -145,8 +145,8 @@ class ReportForm(forms.Form):
                 self.add_error(
                     "latitude",
                     _(
-                        "This place is outside Thái Nguyên province. Pick a place in the "
-                        "province on the map."
+                        "This place is outside Thái Nguyên province. Pick a place "
+                        "in the province on the map."
                     ),
                 )
             else:

@@ -3,6 +3,7 @@
 import os
 import shutil
 import socket
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -48,3 +49,20 @@ def require_binary(name, hint):
     if not path:
         unavailable(f"{name} is not installed ({hint})")
     return path
+
+
+def free_port():
+    """Return a loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate, timeout=20, what="the condition"):
+    """Poll `predicate` until it is true, failing the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -24,7 +24,7 @@ def need_gettext():
 
 
 def read_po(path):
-    """Return {msgid: (msgstr, fuzzy)} from a .po file, plural forms by their first id."""
+    """Return {msgid: (msgstr, fuzzy)} of a .po file; plurals by their first id."""
     entries, fuzzy = {}, False
     current, field = {}, None
     for raw in path.read_text(encoding="utf-8").splitlines() + [""]:

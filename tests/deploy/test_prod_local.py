@@ -29,7 +29,7 @@ import pytest
 
 from deploy import prod_local
 from reports.photos import MAX_UPLOAD_BYTES
-from tests.services import redis_url, unavailable
+from tests.services import free_port, redis_url, unavailable
 
 pytestmark = pytest.mark.services
 
@@ -109,15 +109,6 @@ def flush_redis(url):
         client.flushdb()
     finally:
         client.close()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# -- talking to the proxy ----------------------------------------------------------
 
 
 @dataclass

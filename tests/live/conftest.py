@@ -22,7 +22,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test import Client
 
-from tests.services import redis_url, require_postgres
+from tests.services import free_port, redis_url, require_postgres, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "http://127.0.0.1"
@@ -82,21 +82,6 @@ def communicator(path, cookie=None, origin=ORIGIN):
     if cookie is not None:
         headers.append((b"cookie", cookie.encode()))
     return WebsocketCommunicator(application, path, headers=headers)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout=20, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def database_url():

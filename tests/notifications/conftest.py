@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +19,13 @@ import pytest
 from django.db import connection
 
 from cthainguyen.celery import app as celery_app
-from tests.services import require_binary, require_postgres, unavailable
+from tests.services import (
+    free_port,
+    require_binary,
+    require_postgres,
+    unavailable,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,21 +54,6 @@ def publish_to(url):
     """Make this process queue tasks on `url` instead of running them eagerly."""
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = url
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout=20, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 class Services:

@@ -223,7 +223,9 @@ def test_photos_are_stored_without_their_metadata(client, citizen, category, war
     assert "me" not in photo.image.name
 
 
-def test_a_tampered_submission_key_still_sends_one_report(client, citizen, category, ward):
+def test_a_tampered_submission_key_still_sends_one_report(
+    client, citizen, category, ward
+):
     client.force_login(citizen)
     response = client.post(
         "/reports/new/", form_data(category, ward, submission_key="not-a-uuid")
