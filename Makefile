@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 
 run: demo
-	$(BIN)/uvicorn cthainguyen.asgi:application --host 127.0.0.1 --port $(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/uvicorn cthainguyen.asgi:application --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

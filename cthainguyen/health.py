@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def _worker():
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Answer 200 when every service answers, 503 naming those that do not."""
     results = {"database": _run("database", _database)}

@@ -54,3 +54,22 @@ def vietnamese_sort_key(value):
 def vietnamese_slug(value):
     """Return an ASCII slug, with Đ turned into D."""
     return slugify(value.translate(_SPECIAL))
+
+
+def clean_text(value, multiline=False):
+    """Return NFC text without control or invisible formatting characters.
+
+    Zero-width spaces, bidirectional overrides and terminal control codes have no
+    place in a report and can disguise what it says; line breaks stay where asked.
+    """
+    if not value:
+        return value
+    kept = []
+    for char in unicodedata.normalize("NFC", value):
+        if char in "\n\r" and multiline:
+            kept.append("\n" if char == "\n" else "")
+        elif char == "\t" or (char in "\n\r" and not multiline):
+            kept.append(" ")
+        elif unicodedata.category(char) not in ("Cc", "Cf"):
+            kept.append(char)
+    return "".join(kept).strip()

@@ -1,9 +1,11 @@
+import posixpath
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.static import serve
 
 from cthainguyen import live
@@ -12,7 +14,7 @@ from reports import stats
 from reports.models import ORIGINALS_PREFIX, Report
 
 
-@require_GET
+@require_safe
 def home(request):
     latest = (
         Report.objects.public()
@@ -23,10 +25,10 @@ def home(request):
     return render(request, "home.html", {"latest": latest, "totals": stats.totals()})
 
 
-@require_GET
+@require_safe
 def media(request, path):
     """Serve an uploaded file under `make run`; production serves media elsewhere."""
-    if path.startswith(ORIGINALS_PREFIX):
+    if posixpath.normpath(path).lstrip("/").startswith(ORIGINALS_PREFIX.rstrip("/")):
         # Originals still carry the phone's metadata until the worker re-encodes them.
         raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT)
@@ -57,7 +59,7 @@ def inbox(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def inbox_message(request, pk):
     """One of the signed-in person's messages (404 for another's); opening reads it."""
     message = get_object_or_404(InboxMessage, pk=pk, user=request.user)

@@ -247,9 +247,11 @@ def mark_duplicate(report, actor, *, original, note=""):
     )
     if original.pk == report.pk:
         raise ValidationError(_("A report cannot be a duplicate of itself."))
-    if original.state == State.DUPLICATE or original.is_hidden:
+    original = Report.objects.get(pk=original.pk)
+    if not original.is_public:
+        # The reporter is led to the original, so it must be one they can open.
         raise ValidationError(
-            _("Point to the original report, not to another duplicate or a hidden one.")
+            _("Point to a public original: received, in progress or resolved.")
         )
     before = stats.contributions(report)
     report.state = State.DUPLICATE
@@ -311,7 +313,11 @@ def set_hidden(report, actor, *, hidden, note=""):
     """Hide a report from all but staff (spam, abuse, personal data), or show it."""
     report = _locked(report, actor)
     if report.is_hidden == hidden:
-        return report
+        raise ValidationError(
+            _("This report is already hidden.")
+            if hidden
+            else _("This report is not hidden.")
+        )
     before = stats.contributions(report)
     report.is_hidden = hidden
     Event.objects.create(

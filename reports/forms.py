@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -7,11 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cthainguyen.geo import in_province
 from cthainguyen.models import Agency, Ward
-from cthainguyen.text import nfc
+from cthainguyen.text import clean_text
 from reports.models import Category, Report
 from reports.photos import MAX_UPLOAD_BYTES, check_photo
 
 MAX_PHOTOS = 5
+# The period a filter may ask for: the app started in 2021; far dates overflow.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2100, 12, 31)
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -58,6 +62,17 @@ class PhotosField(forms.FileField):
         return checked
 
 
+class CleanCharField(forms.CharField):
+    """A text field that normalises before its length is measured."""
+
+    def __init__(self, *args, multiline=False, **kwargs):
+        self.multiline = multiline
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        return clean_text(super().to_python(value), multiline=self.multiline)
+
+
 def _coordinate(value, low, high, message):
     try:
         number = Decimal(str(value).strip().replace(",", "."))
@@ -76,13 +91,14 @@ class ReportForm(forms.Form):
         queryset=Category.objects.filter(is_active=True),
         empty_label=_("Choose a category"),
     )
-    title = forms.CharField(
+    title = CleanCharField(
         label=_("Title"),
         max_length=120,
         help_text=_("A few words, for example: Pothole in front of house 25."),
     )
-    description = forms.CharField(
+    description = CleanCharField(
         label=_("Description"),
+        multiline=True,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What is wrong, since when, and how it affects people."),
@@ -99,7 +115,7 @@ class ReportForm(forms.Form):
         queryset=Ward.objects.all(),
         empty_label=_("Choose the ward or commune"),
     )
-    address = forms.CharField(
+    address = CleanCharField(
         label=_("Address"),
         max_length=255,
         required=False,
@@ -118,16 +134,16 @@ class ReportForm(forms.Form):
             return uuid.uuid4()
 
     def clean_title(self):
-        return " ".join(nfc(self.cleaned_data["title"]).split())
+        return " ".join(self.cleaned_data["title"].split())
 
     def clean_description(self):
-        text = nfc(self.cleaned_data["description"]).strip()
+        text = self.cleaned_data["description"]
         if len(text) < 10:
             raise ValidationError(_("Describe the problem in at least 10 characters."))
         return text
 
     def clean_address(self):
-        return " ".join(nfc(self.cleaned_data["address"]).split())
+        return " ".join(self.cleaned_data["address"].split())
 
     def clean(self):
         data = super().clean()
@@ -165,8 +181,9 @@ class RatingForm(forms.Form):
         choices=Report.Rating.choices,
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
+    comment = CleanCharField(
         label=_("Comment"),
+        multiline=True,
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -201,6 +218,24 @@ class ReportFilterForm(forms.Form):
     )
     since = forms.DateField(label=_("From"), required=False)
     until = forms.DateField(label=_("To"), required=False)
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {
+                    "first": FIRST_DAY.strftime("%d/%m/%Y"),
+                    "last": LAST_DAY.strftime("%d/%m/%Y"),
+                }
+            )
+        return day
+
+    def clean_since(self):
+        return self._clean_day("since")
+
+    def clean_until(self):
+        return self._clean_day("until")
 
     def clean(self):
         data = super().clean()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cthainguyen.models import Agency, Ward
 from cthainguyen.text import nfc
@@ -270,15 +271,15 @@ class Event(models.Model):
     """One step of a report's timeline: who did what, when, and what they said."""
 
     class Kind(models.TextChoices):
-        SUBMITTED = "submitted", _("sent")
-        RECEIVED = "received", _("received")
-        ASSIGNED = "assigned", _("assigned to an agency")
-        STARTED = "started", _("work started")
-        RESOLVED = "resolved", _("resolved")
-        REJECTED = "rejected", _("rejected")
-        DUPLICATE = "duplicate", _("marked as duplicate")
-        RATED = "rated", _("rated")
-        NOTE = "note", _("note")
+        SUBMITTED = "submitted", pgettext_lazy("timeline step", "Sent")
+        RECEIVED = "received", _("Received")
+        ASSIGNED = "assigned", _("Assigned to an agency")
+        STARTED = "started", _("Work started")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Rejected")
+        DUPLICATE = "duplicate", _("Marked as duplicate")
+        RATED = "rated", _("Rated")
+        NOTE = "note", _("Note")
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -10,9 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from cthainguyen import live
 from cthainguyen.models import Ward
@@ -52,11 +57,13 @@ def report_new(request):
     return render(request, "reports/new.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def report_list(request):
     form = ReportFilterForm(request.GET or None)
     reports = Report.objects.public().select_related("category", "ward")
-    if form.is_valid():
+    if form.is_bound:
+        # A wrong field is shown with its error; the others still filter.
+        form.is_valid()
         reports = filter_reports(reports, form.cleaned_data)
     page, next_cursor = keyset_page(reports, request.GET.get("after"))
     return render(
@@ -120,13 +127,15 @@ def keyset_page(reports, cursor):
     return rows[:PAGE_SIZE], f"{micro}_{last.pk}"
 
 
-@require_GET
+@require_safe
 def report_map_data(request):
     """Return the public reports inside the visible area, for the map."""
     try:
         south, west, north, east = (
             Decimal(part) for part in request.GET.get("bbox", "").split(",")
         )
+        if not all(value.is_finite() for value in (south, west, north, east)):
+            raise ValueError("bbox must be finite")
     except (InvalidOperation, ValueError):
         return HttpResponseBadRequest(
             _("bbox must be south,west,north,east in degrees."),
@@ -136,8 +145,9 @@ def report_map_data(request):
         latitude__range=(south, north), longitude__range=(west, east)
     )
     form = ReportFilterForm(request.GET)
-    if form.is_valid():
-        reports = filter_reports(reports, form.cleaned_data)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    reports = filter_reports(reports, form.cleaned_data)
     rows = reports.order_by("-submitted_at", "-id").values(
         "code", "title", "state", "latitude", "longitude", "category__name"
     )[:MAP_LIMIT]
@@ -157,7 +167,7 @@ def report_map_data(request):
     return JsonResponse({"reports": features, "truncated": len(features) == MAP_LIMIT})
 
 
-@require_GET
+@require_safe
 def report_detail(request, code):
     report = access.get_visible_report(request.user, code)
     events = report.events.exclude(kind=Event.Kind.NOTE, public_note="").select_related(
@@ -186,7 +196,7 @@ def report_detail(request, code):
 
 
 @never_cache
-@require_GET
+@require_safe
 def report_events(request, code):
     """The public timeline events after ?after=<event id>, oldest first, as JSON.
 
@@ -234,12 +244,14 @@ def report_rate(request, code):
         else:
             messages.success(request, _("Thank you for rating the result."))
     else:
-        messages.error(request, _("Choose one of the ratings."))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
     return redirect("reports:detail", code=report.code)
 
 
 @login_required
-@require_GET
+@require_safe
 def my_reports(request):
     reports = (
         Report.objects.filter(reporter=request.user, is_hidden=False)
@@ -258,7 +270,7 @@ def my_reports(request):
     )
 
 
-@require_GET
+@require_safe
 def statistics(request):
     categories = {c.pk: c for c in Category.objects.all()}
     wards = {w.pk: w for w in Ward.objects.all()}
@@ -286,7 +298,7 @@ def statistics(request):
     }
     totals = stats.totals()
     chart_data["ratings"] = {
-        "labels": [label for _, label in Report.Rating.choices],
+        "labels": [capfirst(label) for _, label in Report.Rating.choices],
         "counts": [totals["satisfied"], totals["acceptable"], totals["unsatisfied"]],
     }
     return render(

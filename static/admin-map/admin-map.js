@@ -16,6 +16,12 @@
     return isFinite(parsed) ? parsed : null;
   }
 
+  // A pin drawn in CSS: Leaflet's own marker images cannot be found once static
+  // files carry hashed names.
+  function pin() {
+    return L.divIcon({ className: "map-pin", html: "<span></span>", iconSize: [26, 26], iconAnchor: [13, 26] });
+  }
+
   function baseMap(element, options) {
     var map = L.map(element, options || {});
     L.tileLayer(element.dataset.tilesUrl, {
@@ -33,7 +39,7 @@
     }
     var map = baseMap(element, { scrollWheelZoom: false });
     map.setView([lat, lng], number(element.dataset.zoom) || 16);
-    L.marker([lat, lng], { keyboard: false }).addTo(map);
+    L.marker([lat, lng], { keyboard: false, icon: pin() }).addTo(map);
   }
 
   function findInput(form, id, name) {
@@ -60,7 +66,7 @@
       if (marker) {
         marker.setLatLng([lat, lng]);
       } else {
-        marker = L.marker([lat, lng], { draggable: true }).addTo(map);
+        marker = L.marker([lat, lng], { draggable: true, icon: pin() }).addTo(map);
         marker.on("dragend", function () {
           var at = marker.getLatLng();
           write(at.lat, at.lng);

@@ -13,11 +13,15 @@
     return map;
   }
 
+  // A pin drawn in CSS: Leaflet's own marker images cannot be found once static
+  // files carry hashed names.
+  var pin = L.divIcon({ className: "map-pin", html: "<span></span>", iconSize: [26, 26], iconAnchor: [13, 26] });
+
   function pointMap(el) {
     var map = baseMap(el);
     var here = [Number(el.dataset.lat), Number(el.dataset.lng)];
     map.setView(here, Number(el.dataset.zoom || 16));
-    L.marker(here, { keyboard: false }).addTo(map);
+    L.marker(here, { keyboard: false, icon: pin }).addTo(map);
   }
 
   function reportsMap(el) {
@@ -56,7 +60,7 @@
     load();
   }
 
-  window.PortalMap = { base: baseMap };
+  window.PortalMap = { base: baseMap, pin: pin };
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-map]").forEach(function (el) {
       if (el.dataset.map === "point") { pointMap(el); }

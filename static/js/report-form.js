@@ -17,7 +17,7 @@
       lat.value = latitude.toFixed(6);
       lng.value = longitude.toFixed(6);
       var here = [latitude, longitude];
-      if (marker) { marker.setLatLng(here); } else { marker = L.marker(here).addTo(map); }
+      if (marker) { marker.setLatLng(here); } else { marker = L.marker(here, { icon: window.PortalMap.pin }).addTo(map); }
       map.setView(here, Math.max(map.getZoom(), zoom || 16));
       status.textContent = message;
     }

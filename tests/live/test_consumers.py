@@ -175,7 +175,7 @@ def test_a_change_reaches_watchers_with_public_fields_only(
         assert event["note"] == "Chuyển Công an tỉnh xử lý."
         assert event["agency"] == other_agency.name
         assert set(event["label"]) == {"vi", "en"}
-        assert event["label"]["en"] == "assigned to an agency"
+        assert event["label"]["en"] == "Assigned to an agency"
         text = json.dumps(seen, ensure_ascii=False)
         for private in (
             SECRET,

@@ -109,6 +109,9 @@ def test_rejecting_needs_a_reason(make_report, officer):
 def test_a_duplicate_points_to_its_original_and_never_to_itself(make_report, officer):
     original, copy = make_report(), make_report()
     with pytest.raises(ValidationError):
+        actions.mark_duplicate(copy, officer, original=original)  # not public yet
+    actions.receive_report(original, officer)
+    with pytest.raises(ValidationError):
         actions.mark_duplicate(copy, officer, original=copy)
     actions.mark_duplicate(copy, officer, original=original)
     copy.refresh_from_db()

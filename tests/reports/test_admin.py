@@ -373,6 +373,7 @@ def test_marking_a_duplicate_of_another_report_points_to_it(
     client, commune_official, make_report
 ):
     original, copy = make_report(), make_report()
+    actions.receive_report(original, commune_official)
     client.force_login(commune_official)
 
     response = client.post(
