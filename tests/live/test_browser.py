@@ -125,7 +125,7 @@ def test_the_reporters_page_shows_the_officers_action_within_a_second(
     assert re.search(IN_PROGRESS, badge.inner_text(), re.IGNORECASE)
     entry = phone.locator(f"[data-live-timeline] [data-event-id='{started.pk}']")
     entry.get_by_text(NOTE).wait_for()
-    assert "bắt đầu xử lý" in entry.inner_text()
+    assert "Bắt đầu xử lý" in entry.inner_text()
     phone.screenshot(path=artifacts / "live-in-progress.png", full_page=True)
     assert axe_violations(phone) == []
 
