@@ -4,7 +4,7 @@ import os
 import shutil
 import socket
 import time
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -66,3 +66,26 @@ def wait_until(predicate, timeout=20, what="the condition"):
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def postgres_server():
+    """Connection settings of the PostgreSQL server the suite may use."""
+    import psycopg
+
+    configured = os.environ.get("DATABASE_URL", "")
+    url = urlparse(
+        configured
+        if configured.startswith(("postgres://", "postgresql://"))
+        else "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    server = {
+        "host": url.hostname or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": unquote(url.username or "postgres"),
+        "password": unquote(url.password or ""),
+    }
+    try:
+        psycopg.connect(dbname="postgres", connect_timeout=3, **server).close()
+    except psycopg.Error as error:
+        unavailable(f"PostgreSQL does not answer at {url.hostname}:{url.port}: {error}")
+    return server

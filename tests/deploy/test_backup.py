@@ -13,38 +13,15 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pytest
 
 from deploy import prod_local
-from tests.services import require_binary, unavailable
+from tests.services import postgres_server, require_binary
 
 pytestmark = pytest.mark.services
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def postgres_server():
-    import psycopg
-
-    configured = os.environ.get("DATABASE_URL", "")
-    url = urlparse(
-        configured
-        if configured.startswith(("postgres://", "postgresql://"))
-        else "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    server = {
-        "host": url.hostname or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": unquote(url.username or "postgres"),
-        "password": unquote(url.password or ""),
-    }
-    try:
-        psycopg.connect(dbname="postgres", connect_timeout=3, **server).close()
-    except psycopg.Error as error:
-        unavailable(f"PostgreSQL does not answer at {url.hostname}:{url.port}: {error}")
-    return server
 
 
 class Databases:

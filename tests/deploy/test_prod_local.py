@@ -23,13 +23,12 @@ import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pytest
 
 from deploy import prod_local
 from reports.photos import MAX_UPLOAD_BYTES
-from tests.services import free_port, redis_url, unavailable
+from tests.services import free_port, postgres_server, redis_url, unavailable
 
 pytestmark = pytest.mark.services
 
@@ -46,29 +45,6 @@ def nginx_binary():
     if not os.access(path, os.X_OK):
         unavailable(f"nginx is not installed at {path} (apt-get install nginx)")
     return path
-
-
-def postgres_server():
-    """Connection settings of the PostgreSQL server the suite may use."""
-    import psycopg
-
-    configured = os.environ.get("DATABASE_URL", "")
-    url = urlparse(
-        configured
-        if configured.startswith(("postgres://", "postgresql://"))
-        else "postgres://postgres@127.0.0.1:5432/postgres"
-    )
-    server = {
-        "host": url.hostname or "127.0.0.1",
-        "port": url.port or 5432,
-        "user": unquote(url.username or "postgres"),
-        "password": unquote(url.password or ""),
-    }
-    try:
-        psycopg.connect(dbname="postgres", connect_timeout=3, **server).close()
-    except psycopg.Error as error:
-        unavailable(f"PostgreSQL does not answer at {url.hostname}:{url.port}: {error}")
-    return server
 
 
 def database_url(server, name):
