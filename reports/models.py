@@ -161,6 +161,10 @@ class Report(models.Model):
         indexes = [
             # The admin's list: newest first over every state.
             models.Index(fields=["-submitted_at", "-id"], name="report_newest"),
+            # The admin's list filtered by state, newest first.
+            models.Index(
+                fields=["state", "-submitted_at", "-id"], name="report_state_newest"
+            ),
             # The public list and the map: newest first within public states.
             models.Index(
                 fields=["is_hidden", "state", "-submitted_at", "-id"],
