@@ -3,6 +3,7 @@
 import os
 import shutil
 import socket
+import subprocess
 import time
 from urllib.parse import unquote, urlparse
 
@@ -89,3 +90,15 @@ def postgres_server():
     except psycopg.Error as error:
         unavailable(f"PostgreSQL does not answer at {url.hostname}:{url.port}: {error}")
     return server
+
+
+def stop_processes(processes):
+    """Terminate the processes newest first, killing any that do not stop in 10 s."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)

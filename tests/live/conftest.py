@@ -22,7 +22,13 @@ from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test import Client
 
-from tests.services import free_port, redis_url, require_postgres, wait_until
+from tests.services import (
+    free_port,
+    redis_url,
+    require_postgres,
+    stop_processes,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "http://127.0.0.1"
@@ -194,14 +200,7 @@ class LiveServices:
         return result.stdout
 
     def stop_all(self):
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+        stop_processes(self.processes)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tests.services import (
     free_port,
     require_binary,
     require_postgres,
+    stop_processes,
     unavailable,
     wait_until,
 )
@@ -166,14 +167,7 @@ class Services:
         process.wait(10)
 
     def stop_all(self):
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+        stop_processes(self.processes)
 
     def emails(self):
         """Every email the workers wrote, parsed, in no particular order."""
